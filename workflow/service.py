@@ -65,6 +65,8 @@ def load_task(session: Session, person: PersonFacts, task_id: int) -> LoadedTask
         .outerjoin(parent, parent.id == Organisation.parent_id)
         .where(Task.id == task_id, in_scope(person, Organisation.path))
         .options(contains_eager(Task.organisation), contains_eager(Task.item))
+        # Always read the row as it is now, never a copy the session kept.
+        .execution_options(populate_existing=True)
     ).first()
     if row is None:
         raise NotFoundError(f"Task {task_id} was not found.")
@@ -181,7 +183,7 @@ def apply_transition(
         person.person_id,
         decision.role.value,
     )
-    refreshed = session.get(Task, task_id)
+    refreshed = session.get(Task, task_id, populate_existing=True)
     assert refreshed is not None
     return refreshed
 
