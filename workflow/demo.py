@@ -344,7 +344,10 @@ def _build_republic(
             person(f"teacher.{code}@{DOMAIN}", school, Role.TEACHER)
 
     session.execute(insert(Person), people)
-    ids = dict(session.execute(select(Person.email, Person.id)).tuples().all())
+    ids = {
+        email: person_id
+        for email, person_id in session.execute(select(Person.email, Person.id))
+    }
     session.execute(
         insert(Membership),
         [
