@@ -9,7 +9,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from workflow.models import Base
+from workflow.schema import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

@@ -30,7 +30,8 @@ from app import create_app
 from blueprints.extensions import db
 from config import ROOT, TestConfig
 from tests.builders import PASSWORD, Republic, build_republic
-from workflow.models import Base, Person
+from workflow.models import Person
+from workflow.schema import Base
 
 BACKENDS = ["sqlite", "postgres"]
 APP_ROLE = "plangraph_app"

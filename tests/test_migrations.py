@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from workflow.models import Base
+from workflow.schema import Base
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
