@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: install run test lint bench lock messages clean
+.PHONY: install run test lint chromium bench bench-quick lock messages clean
 
 install: $(STAMP) $(COMPILED)
 
@@ -26,11 +26,31 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# The browser tests drive Debian's Chromium (never a browser a test tool
+# downloads). Install it where we can; under CI a missing browser fails.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; \
+	  elif [ "$$CI" = "true" ]; then \
+	    echo "Error: /usr/bin/chromium is missing; install Debian's chromium (apt-get install -y chromium)." >&2; exit 1; \
+	  else \
+	    echo "Warning: /usr/bin/chromium is missing; the browser tests will be skipped (apt-get install -y chromium)." >&2; \
+	  fi; \
+	fi
+
+test: lint chromium
 	$(BIN)/pytest
 
+# Each benchmark measures its baseline in the same run and ends on `ratio=…`.
+BENCHMARKS := transitions fanout board sweep
+
 bench: install
-	$(BIN)/python bench/transitions.py
+	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py || exit 1; done
+
+bench-quick: install
+	@for name in $(BENCHMARKS); do echo "== bench/$$name.py --quick"; $(BIN)/python bench/$$name.py --quick || exit 1; done
 
 # Regenerate the message catalogues' template and merge it into each language.
 messages: install

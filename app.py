@@ -6,7 +6,21 @@ import logging
 
 from flask import Flask
 
-from blueprints import api, auth, cli, errors, health, tasks
+from blueprints import (
+    admin,
+    api,
+    approvals,
+    auth,
+    board,
+    calendar,
+    cli,
+    cli_mail,
+    errors,
+    health,
+    mail,
+    plans,
+    tasks,
+)
 from blueprints.extensions import babel, csrf, db, login_manager, migrate, select_locale
 from config import INSTANCE, ROOT, Config, config_from_environment
 
@@ -31,7 +45,21 @@ def create_app(config: type[Config] | None = None) -> Flask:
         default_translation_directories=str(ROOT / "translations"),
     )
 
-    for module in (auth, tasks, api, health, errors, cli):
+    for module in (
+        auth,
+        tasks,
+        board,
+        approvals,
+        api,
+        health,
+        errors,
+        cli,
+        admin,
+        plans,
+        calendar,
+        mail,
+        cli_mail,
+    ):
         module.init_app(app)
     return app
 

@@ -62,6 +62,30 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Chisinau"
     LANGUAGES = ("ru", "en")
 
+    # Escalation: how often the sweep runs, and the default thresholds in
+    # working days (a plan may set its own).
+    ESCALATION_INTERVAL_SECONDS = int(
+        os.environ.get("ESCALATION_INTERVAL_SECONDS", "900")
+    )
+    REMINDER_WORKING_DAYS = int(os.environ.get("REMINDER_WORKING_DAYS", "2"))
+    LEVEL1_WORKING_DAYS = int(os.environ.get("LEVEL1_WORKING_DAYS", "5"))
+    LEVEL2_WORKING_DAYS = int(os.environ.get("LEVEL2_WORKING_DAYS", "5"))
+    ESCALATION_BATCH_SIZE = int(os.environ.get("ESCALATION_BATCH_SIZE", "2000"))
+    # Mail: how many organisations a digest lists before "and N more", how
+    # long approval notices wait to be coalesced, when daily digests go out.
+    DIGEST_LINK_LIMIT = int(os.environ.get("DIGEST_LINK_LIMIT", "30"))
+    NOTICE_WINDOW_SECONDS = int(os.environ.get("NOTICE_WINDOW_SECONDS", "300"))
+    DAILY_DIGEST_HOUR = int(os.environ.get("DAILY_DIGEST_HOUR", "8"))
+    # Delivery: how often the sender runs, how many messages one job sends,
+    # how long a claimed row is held, and the retry backoff.
+    OUTBOX_INTERVAL_SECONDS = int(os.environ.get("OUTBOX_INTERVAL_SECONDS", "30"))
+    OUTBOX_BATCH_SIZE = int(os.environ.get("OUTBOX_BATCH_SIZE", "200"))
+    OUTBOX_CLAIM_SECONDS = int(os.environ.get("OUTBOX_CLAIM_SECONDS", "300"))
+    OUTBOX_RETRY_SECONDS = int(os.environ.get("OUTBOX_RETRY_SECONDS", "60"))
+    OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "3600"))
+    OUTBOX_KEEP_DAYS = int(os.environ.get("OUTBOX_KEEP_DAYS", "90"))
+    SMTP_TIMEOUT_SECONDS = int(os.environ.get("SMTP_TIMEOUT_SECONDS", "30"))
+
     @classmethod
     def check(cls) -> None:
         """Refuse to start with settings that are unsafe for real use."""
@@ -81,6 +105,12 @@ class DevelopmentConfig(Config):
     DEBUG = True
     SECRET_KEY = os.environ.get("SECRET_KEY") or "development-only-not-secret"
     SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
+    # The demo sweeps every minute so that escalation shows without waiting.
+    ESCALATION_INTERVAL_SECONDS = int(
+        os.environ.get("ESCALATION_INTERVAL_SECONDS", "60")
+    )
+    NOTICE_WINDOW_SECONDS = int(os.environ.get("NOTICE_WINDOW_SECONDS", "60"))
+    OUTBOX_INTERVAL_SECONDS = int(os.environ.get("OUTBOX_INTERVAL_SECONDS", "10"))
 
 
 class TestConfig(Config):

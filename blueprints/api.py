@@ -12,9 +12,17 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from blueprints.approvals import filters_from
 from blueprints.extensions import csrf, db
 from blueprints.wording import REFUSALS
 from workflow.accounts import person_for_token
+from workflow.approvals import (
+    BULK_LIMIT,
+    QueueCursorError,
+    QueueFilters,
+    bulk_transition,
+    queue_page,
+)
 from workflow.enums import State
 from workflow.errors import (
     CommentRequiredError,
@@ -187,3 +195,103 @@ def post_transition(task_id: int) -> ResponseReturnValue:
 
     loaded = load_task(db.session, person, task.id)
     return jsonify(task_json(loaded.task, loaded.decisions(person)))
+
+
+def _queue_filters() -> QueueFilters | Response:
+    for name in ("plan", "district", "school", "waiting", "limit"):
+        value = request.args.get(name)
+        if value is not None and not value.isdigit():
+            return error(422, f"The parameter {name!r} must be a whole number.")
+    return filters_from(request.args)
+
+
+@bp.get("/approvals")
+@authenticated
+def list_approvals() -> ResponseReturnValue:
+    """The caller's approval queue: oldest submission first, cursor pagination."""
+    filters = _queue_filters()
+    if isinstance(filters, Response):
+        return filters
+    limit = min(int(request.args.get("limit") or 50), PAGE_LIMIT)
+    person = person_facts(db.session, g.api_person_id)
+    try:
+        page = queue_page(
+            db.session, person, filters, cursor=request.args.get("cursor"), limit=limit
+        )
+    except QueueCursorError as bad:
+        return error(422, str(bad))
+    tasks = [entry.task for entry in page.entries]
+    decisions = decisions_for(db.session, person, tasks)
+    return jsonify(
+        {
+            "approvals": [
+                {
+                    **task_json(entry.task, decisions[entry.task.id]),
+                    "submitted_at": (
+                        entry.task.submitted_at.isoformat() + "Z"
+                        if entry.task.submitted_at
+                        else None
+                    ),
+                    "submitted_by": entry.submitter_name,
+                    "comment": entry.comment,
+                    "evidence": [
+                        {"id": file.id, "filename": file.filename, "size": file.size}
+                        for file in entry.evidence
+                    ],
+                }
+                for entry in page.entries
+            ],
+            "next_cursor": page.next_cursor,
+        }
+    )
+
+
+@bp.post("/approvals/bulk")
+@authenticated
+def bulk_approvals() -> ResponseReturnValue:
+    """Approve or send back many tasks: {"task_ids", "trigger", "comment"}."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return error(
+            400,
+            'The body must be a JSON object such as {"task_ids": [1, 2], '
+            '"trigger": "approve", "comment": ""}.',
+        )
+    task_ids = body.get("task_ids")
+    trigger = body.get("trigger")
+    comment = body.get("comment", "")
+    if not isinstance(task_ids, list) or not all(
+        isinstance(task_id, int) and not isinstance(task_id, bool)
+        for task_id in task_ids
+    ):
+        return error(422, "'task_ids' must be a list of task ids (whole numbers).")
+    if trigger not in ("approve", "send_back"):
+        return error(422, '\'trigger\' must be "approve" or "send_back".')
+    if comment is not None and not isinstance(comment, str):
+        return error(422, "'comment' must be a string.")
+    if len(task_ids) > BULK_LIMIT:
+        return error(422, f"At most {BULK_LIMIT} tasks in one request; split it.")
+
+    person = person_facts(db.session, g.api_person_id)
+    try:
+        results = bulk_transition(
+            db.session,
+            person,
+            [(task_id, None) for task_id in task_ids],
+            trigger,
+            comment,
+        )
+    except CommentRequiredError as needs:
+        return error(422, str(needs))
+    return jsonify(
+        {
+            "results": [
+                {
+                    "task_id": result.task_id,
+                    "result": result.outcome.value,
+                    "reason": result.message,
+                }
+                for result in results
+            ]
+        }
+    )

@@ -109,13 +109,24 @@ def seed_demo(if_empty: bool) -> None:
 
 
 @click.command("worker")
-@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option(
+    "--burst",
+    is_flag=True,
+    help="Run each periodic job once and stop when the queues are empty.",
+)
 def worker(burst: bool) -> None:
-    """Run an RQ worker inside the application."""
+    """Run an RQ worker inside the application, with the periodic jobs."""
     from redis import Redis
     from rq import Queue, Worker
+
+    from blueprints.cli_mail import start_jobs
 
     connection = Redis.from_url(current_app.config["REDIS_URL"])
     queues = [Queue(name, connection=connection) for name in ("default",)]
     logger.info("Worker: starting on %s", current_app.config["REDIS_URL"])
-    Worker(queues, connection=connection).work(burst=burst, with_scheduler=True)
+    scheduler = start_jobs(connection, burst=burst)
+    try:
+        Worker(queues, connection=connection).work(burst=burst, with_scheduler=True)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     Flask,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -17,10 +21,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from blueprints.board import EVIDENCE_LIMIT, EVIDENCE_REJECTIONS
 from blueprints.extensions import db
 from blueprints.wording import (
     COMMENT_PROMPTS,
@@ -30,6 +34,13 @@ from blueprints.wording import (
     refusal_text,
 )
 from workflow.clock import local_today
+from workflow.comments import (
+    COMMENT_BODY_LIMIT,
+    CommentInvalidError,
+    add_comment,
+    history_of,
+)
+from workflow.deadlines import may_ask_for_time, pending_for
 from workflow.enums import State, TriggerName
 from workflow.errors import (
     CommentRequiredError,
@@ -38,10 +49,18 @@ from workflow.errors import (
     PermissionDeniedError,
     UnknownTriggerError,
 )
+from workflow.evidence import (
+    EvidenceRejectedError,
+    attach_evidence,
+    evidence_file,
+    evidence_of,
+    may_attach,
+)
 from workflow.listing import TaskFilters, actionable_tasks
-from workflow.models import AuditRecord, Item, Person
+from workflow.models import Item
 from workflow.scope import person_facts
 from workflow.service import COMMENT_LIMIT, apply_transition, load_task
+from workflow.task_details import responsible_for
 
 bp = Blueprint("tasks", __name__)
 
@@ -52,6 +71,16 @@ class TransitionForm(FlaskForm):
     trigger = HiddenField(validators=[DataRequired()])
     version = HiddenField(validators=[DataRequired()])
     comment = TextAreaField(validators=[Optional(), Length(max=COMMENT_LIMIT)])
+
+
+class CommentForm(FlaskForm):
+    """A comment on a task."""
+
+    body = TextAreaField(validators=[DataRequired(), Length(max=COMMENT_BODY_LIMIT)])
+
+
+class EvidenceForm(FlaskForm):
+    """The evidence upload's CSRF token; the file is read from the request."""
 
 
 def init_app(app: Flask) -> None:
@@ -86,19 +115,13 @@ def my_tasks() -> ResponseReturnValue:
 @bp.route("/tasks/<int:task_id>")
 @login_required
 def task_page(task_id: int) -> ResponseReturnValue:
-    """One task: details, what the person may do, and its history."""
+    """One task: details, who is responsible, actions, evidence and history."""
     person = person_facts(db.session, current_user.id)
     try:
         loaded = load_task(db.session, person, task_id)
     except NotFoundError:
         abort(404)
 
-    history = db.session.execute(
-        select(AuditRecord, Person.name)
-        .join(Person, Person.id == AuditRecord.actor_id)
-        .where(AuditRecord.task_id == task_id)
-        .order_by(AuditRecord.id)
-    ).all()
     parent_item = (
         db.session.get(Item, loaded.task.item.parent_id)
         if loaded.task.item.parent_id
@@ -109,10 +132,97 @@ def task_page(task_id: int) -> ResponseReturnValue:
         task=loaded.task,
         parent_item=parent_item,
         decisions=loaded.decisions(person),
-        history=history,
+        history=history_of(db.session, task_id),
+        evidence=evidence_of(db.session, task_id),
+        may_attach=may_attach(person, loaded),
+        responsible=responsible_for(db.session, loaded.facts),
         form=TransitionForm(),
+        comment_form=CommentForm(),
         today=local_today(),
+        may_ask_for_time=may_ask_for_time(person, loaded),
+        pending_extension=pending_for(db.session, task_id),
+        one_day=timedelta(days=1),
     )
+
+
+@bp.route("/tasks/<int:task_id>/comments", methods=["POST"])
+@login_required
+def comment(task_id: int) -> ResponseReturnValue:
+    """Add a comment to a task the person can see."""
+    form = CommentForm()
+    if not form.validate_on_submit():
+        flash(_("Please write the comment (at most 4,000 characters)."), "error")
+        return redirect(url_for("tasks.task_page", task_id=task_id))
+
+    person = person_facts(db.session, current_user.id)
+    try:
+        add_comment(db.session, person, task_id, form.body.data or "")
+    except NotFoundError:
+        abort(404)
+    except CommentInvalidError:
+        flash(_("Please write the comment (at most 4,000 characters)."), "error")
+    else:
+        flash(_("Your comment was added."), "success")
+    return redirect(url_for("tasks.task_page", task_id=task_id, _anchor="history"))
+
+
+@bp.route("/tasks/<int:task_id>/evidence", methods=["POST"])
+@login_required
+def upload_evidence(task_id: int) -> ResponseReturnValue:
+    """Attach an evidence file to a task (executors, before it is submitted)."""
+    form = EvidenceForm()
+    upload = request.files.get("file")
+    if not form.validate_on_submit() or upload is None or not upload.filename:
+        flash(_("Choose a file to attach."), "error")
+        return redirect(url_for("tasks.task_page", task_id=task_id))
+
+    person = person_facts(db.session, current_user.id)
+    try:
+        attach_evidence(
+            db.session,
+            person,
+            task_id,
+            upload.filename,
+            upload.stream,
+            current_app.config["EVIDENCE_DIR"],
+            size_limit=EVIDENCE_LIMIT,
+        )
+    except NotFoundError:
+        abort(404)
+    except EvidenceRejectedError as rejected:
+        flash(str(EVIDENCE_REJECTIONS[rejected.reason]), "error")
+    else:
+        flash(_("The file was attached."), "success")
+    return redirect(url_for("tasks.task_page", task_id=task_id, _anchor="evidence"))
+
+
+@bp.route("/tasks/<int:task_id>/evidence/<int:evidence_id>")
+@login_required
+def download_evidence(task_id: int, evidence_id: int) -> ResponseReturnValue:
+    """Download one evidence file, always as an attachment."""
+    person = person_facts(db.session, current_user.id)
+    try:
+        stored = evidence_file(
+            db.session,
+            person,
+            task_id,
+            evidence_id,
+            current_app.config["EVIDENCE_DIR"],
+        )
+    except NotFoundError:
+        abort(404)
+
+    response = send_file(
+        stored.path,
+        mimetype=stored.content_type,
+        as_attachment=True,
+        download_name=stored.filename,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/tasks/<int:task_id>/transitions", methods=["POST"])

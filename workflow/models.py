@@ -144,6 +144,16 @@ class Plan(Base):
     source_name: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # "по окончании каждой четверти" / "… учебного года": how many working days
+    # after the quarter or the school year the tasks are due (PeriodSettings).
+    working_days_after_quarter: Mapped[int] = mapped_column(
+        Integer, default=5, server_default="5"
+    )
+    working_days_after_school_year: Mapped[int] = mapped_column(
+        Integer, default=5, server_default="5"
+    )
+    # The plan this one was rolled over from into another school year.
+    rolled_over_from_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
 
     items: Mapped[list[Item]] = relationship(
         back_populates="plan", order_by="Item.position"
@@ -197,6 +207,7 @@ class Task(Base):
         Index("ix_tasks_org_state", "org_id", "state"),
         Index("ix_tasks_plan_state", "plan_id", "state"),
         Index("ix_tasks_due", "due"),
+        Index("ix_tasks_state_submitted", "state", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -210,6 +221,9 @@ class Task(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     sent_back: Mapped[bool] = mapped_column(Boolean, default=False)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # When the task was last submitted: the approval queue's order and its
+    # "waiting since".
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -230,10 +244,12 @@ class AuditRecord(Base):
     to_state: Mapped[State] = mapped_column(_enum(State))
     actor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     role_used: Mapped[Role] = mapped_column(_enum(Role))
+    # Set when the actor stood in for an absent person (a substitute).
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     comment: Mapped[str] = mapped_column(Text, default="")
 
-    actor: Mapped[Person] = relationship()
+    actor: Mapped[Person] = relationship(foreign_keys=[actor_id])
 
 
 class Evidence(Base):

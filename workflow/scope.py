@@ -7,37 +7,33 @@ for a task outside the scope, exactly as for one that does not exist.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from datetime import date
 
 from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager
 
-from workflow.enums import Role
+from workflow.clock import local_today
 from workflow.errors import NotFoundError
-from workflow.models import Membership, Organisation, Task
+from workflow.models import Organisation, Task
 from workflow.signoff import PersonFacts
+from workflow.substitutes import absent_people_for, roles_of_people
 
 
-def person_facts(session: Session, person_id: int) -> PersonFacts:
-    """Load a person's roles per organisation and the paths of those organisations."""
-    rows = session.execute(
-        select(Membership.org_id, Membership.role, Organisation.path)
-        .join(Organisation, Organisation.id == Membership.org_id)
-        .where(Membership.person_id == person_id)
-    ).all()
-
-    roles: dict[int, set[Role]] = defaultdict(set)
-    paths: set[str] = set()
-    for org_id, role, path in rows:
-        roles[org_id].add(Role(role))
-        paths.add(path)
+def person_facts(
+    session: Session, person_id: int, today: date | None = None
+) -> PersonFacts:
+    """Load a person's roles per organisation, their stand-ins and their scope."""
+    people = [person_id, *absent_people_for(session, person_id, today or local_today())]
+    roles, paths = roles_of_people(session, people)
+    own = roles.pop(person_id, {})
 
     # A path inside another one adds nothing to the scope.
     kept = tuple(
         sorted(p for p in paths if not any(p != o and p.startswith(o) for o in paths))
     )
-    frozen = {org_id: frozenset(found) for org_id, found in roles.items()}
-    return PersonFacts(person_id=person_id, roles_by_org=frozen, org_paths=kept)
+    return PersonFacts(
+        person_id=person_id, roles_by_org=own, org_paths=kept, stand_ins=roles
+    )
 
 
 def in_scope(

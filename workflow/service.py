@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, insert, inspect, select, update
 from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.clock import utcnow
 from workflow.enums import Level, State, TriggerName
@@ -21,6 +22,7 @@ from workflow.errors import (
 )
 from workflow.models import (
     AuditRecord,
+    Base,
     Evidence,
     Membership,
     Organisation,
@@ -55,19 +57,58 @@ class LoadedTask:
         return decide(person, self.facts)
 
 
+# The statements of a transition are built once and reused: building a
+# statement and its cache key costs SQLAlchemy more than running it (see
+# bench/README.md). Only the task load differs between people, by their scope.
+_LOAD_STATEMENTS: dict[tuple[str, ...], Select[Task, Level | None]] = {}
+_LOAD_STATEMENTS_KEPT = 4096
+_TASKS = Base.metadata.tables[Task.__tablename__]
+# The version guard; the SET clause is made of the parameters given, and the
+# row comes back as it now is.
+_UPDATE_TASK = (
+    update(_TASKS)
+    .where(
+        _TASKS.c.id == bindparam("task_id"),
+        _TASKS.c.version == bindparam("seen_version"),
+    )
+    .returning(*_TASKS.c)
+)
+# The audit record and the messages are written, never read back: plain inserts.
+_INSERT_AUDIT = insert(Base.metadata.tables[AuditRecord.__tablename__])
+_INSERT_OUTBOX = insert(Base.metadata.tables[OutboxMessage.__tablename__])
+_RECIPIENTS = select(Membership.person_id).where(
+    Membership.org_id == bindparam("org_id"),
+    Membership.role.in_(bindparam("roles", expanding=True)),
+)
+_TASK_ATTRIBUTES = [
+    (column.key, column.columns[0]) for column in inspect(Task).column_attrs
+]
+
+
+def _load_statement(person: PersonFacts) -> Select[Task, Level | None]:
+    """The scoped query of `load_task` for the person's scope, built once."""
+    statement = _LOAD_STATEMENTS.get(person.org_paths)
+    if statement is None:
+        parent = aliased(Organisation)
+        statement = (
+            select(Task, parent.level)
+            .join(Task.organisation)
+            .join(Task.item)
+            .outerjoin(parent, parent.id == Organisation.parent_id)
+            .where(Task.id == bindparam("task_id"), in_scope(person, Organisation.path))
+            .options(contains_eager(Task.organisation), contains_eager(Task.item))
+            # Always read the row as it is now, never a copy the session kept.
+            .execution_options(populate_existing=True)
+        )
+        if len(_LOAD_STATEMENTS) >= _LOAD_STATEMENTS_KEPT:
+            _LOAD_STATEMENTS.clear()
+        _LOAD_STATEMENTS[person.org_paths] = statement
+    return statement
+
+
 def load_task(session: Session, person: PersonFacts, task_id: int) -> LoadedTask:
     """Load a task in the person's scope with what deciding needs, in one query."""
-    parent = aliased(Organisation)
-    row = session.execute(
-        select(Task, parent.level)
-        .join(Task.organisation)
-        .join(Task.item)
-        .outerjoin(parent, parent.id == Organisation.parent_id)
-        .where(Task.id == task_id, in_scope(person, Organisation.path))
-        .options(contains_eager(Task.organisation), contains_eager(Task.item))
-        # Always read the row as it is now, never a copy the session kept.
-        .execution_options(populate_existing=True)
-    ).first()
+    row = session.execute(_load_statement(person), {"task_id": task_id}).first()
     if row is None:
         raise NotFoundError(f"Task {task_id} was not found.")
     task, parent_level = row
@@ -105,7 +146,7 @@ def apply_transition(
     task_id: int,
     trigger: str,
     *,
-    version: int,
+    version: int | None,
     comment: str | None = None,
     now: datetime | None = None,
 ) -> Task:
@@ -113,7 +154,9 @@ def apply_transition(
 
     One transaction: permission check, version-guarded state change, audit
     record and outbox rows. The caller's session is committed on success and
-    rolled back on any refusal.
+    rolled back on any refusal. `version` is the version the person saw; None
+    (bulk actions) takes the task as it is now, still guarded against a change
+    between this check and the update.
     """
     try:
         trigger_name = TriggerName(trigger)
@@ -141,32 +184,38 @@ def apply_transition(
             "updated_at": moment,
         }
         if trigger_name is TriggerName.SUBMIT:
-            changes.update(submitted_by_id=person.person_id, sent_back=False)
+            changes.update(
+                submitted_by_id=person.person_id, submitted_at=moment, sent_back=False
+            )
         elif trigger_name is TriggerName.SEND_BACK:
             changes["sent_back"] = True
 
-        result = session.execute(
-            update(Task)
-            .where(Task.id == task.id, Task.version == task.version)
-            .values(**changes)
-            .execution_options(synchronize_session=False)
+        updated = (
+            session.execute(
+                _UPDATE_TASK,
+                {**changes, "task_id": task.id, "seen_version": task.version},
+            )
+            .mappings()
+            .first()
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if updated is None:
             raise ConflictError(
                 f"Task {task.id} was changed by someone else; reload it and try again."
             )
 
-        session.add(
-            AuditRecord(
-                task_id=task.id,
-                trigger_name=trigger_name.value,
-                from_state=from_state,
-                to_state=to_state,
-                actor_id=person.person_id,
-                role_used=decision.role,
-                created_at=moment,
-                comment=text,
-            )
+        session.execute(
+            _INSERT_AUDIT,
+            {
+                "task_id": task.id,
+                "trigger_name": trigger_name.value,
+                "from_state": from_state,
+                "to_state": to_state,
+                "actor_id": person.person_id,
+                "role_used": decision.role,
+                "on_behalf_of_id": decision.on_behalf_of,
+                "created_at": moment,
+                "comment": text,
+            },
         )
         _write_outbox(session, person, loaded, trigger_name, to_state, text, moment)
         session.commit()
@@ -183,13 +232,15 @@ def apply_transition(
         person.person_id,
         decision.role.value,
     )
-    refreshed = session.get(Task, task_id, populate_existing=True)
-    assert refreshed is not None
-    return refreshed
+    # The UPDATE returned the row as it was committed: give the task those
+    # values rather than read it once more.
+    for key, column in _TASK_ATTRIBUTES:
+        set_committed_value(task, key, updated[column])
+    return task
 
 
-def _check_version(task: Task, version: int) -> None:
-    if version != task.version:
+def _check_version(task: Task, version: int | None) -> None:
+    if version is not None and version != task.version:
         raise ConflictError(
             f"Task {task.id} has changed since you opened it (version {version}, "
             f"now {task.version}); reload it and try again.",
@@ -242,11 +293,7 @@ def _write_outbox(
         org_id, roles = task.org_id, (parties.leads[-1],)
 
     recipients = set(
-        session.scalars(
-            select(Membership.person_id).where(
-                Membership.org_id == org_id, Membership.role.in_(roles)
-            )
-        )
+        session.scalars(_RECIPIENTS, {"org_id": org_id, "roles": list(roles)})
     )
     if trigger is not TriggerName.SUBMIT and task.submitted_by_id is not None:
         recipients.add(task.submitted_by_id)
@@ -263,13 +310,17 @@ def _write_outbox(
         "org_name": task.organisation.short_name,
         "period": task.period_label,
     }
-    session.add_all(
-        OutboxMessage(
-            recipient_id=recipient,
-            kind=f"task_{trigger.value}",
-            task_id=task.id,
-            payload=payload,
-            created_at=moment,
+    if recipients:
+        session.execute(
+            _INSERT_OUTBOX,
+            [
+                {
+                    "recipient_id": recipient,
+                    "kind": f"task_{trigger.value}",
+                    "task_id": task.id,
+                    "payload": payload,
+                    "created_at": moment,
+                }
+                for recipient in sorted(recipients)
+            ],
         )
-        for recipient in sorted(recipients)
-    )

@@ -42,8 +42,12 @@ class PersonFacts:
 
     person_id: int
     roles_by_org: Mapping[int, frozenset[Role]]
-    # Materialised paths of the organisations the person belongs to.
+    # Materialised paths of the organisations the person belongs to, and of
+    # those of the people they stand in for.
     org_paths: tuple[str, ...] = ()
+    # The absent people this person substitutes for today (a chain resolved),
+    # each with their roles per organisation.
+    stand_ins: Mapping[int, Mapping[int, frozenset[Role]]] = field(default_factory=dict)
 
     def roles_in(self, org_id: int | None) -> frozenset[Role]:
         """The person's roles in one organisation."""
@@ -82,6 +86,8 @@ class Decision:
     refusal: Refusal | None = None
     needs_comment: bool = False
     needs_evidence: bool = False
+    # The absent person whose role allows it, when the person is a substitute.
+    on_behalf_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +142,7 @@ def decide_one(person: PersonFacts, task: TaskFacts, trigger: TriggerName) -> De
     if transition is None:
         return refuse(Refusal.WRONG_STATE)
 
-    role, refusal = _authorise(person, task, rule.actor)
+    role, on_behalf_of, refusal = acting_role(person, task, rule.actor)
     if role is None:
         return refuse(refusal or Refusal.NOT_EXECUTOR)
 
@@ -150,7 +156,31 @@ def decide_one(person: PersonFacts, task: TaskFacts, trigger: TriggerName) -> De
         role=role,
         needs_comment=rule.needs_comment,
         needs_evidence=needs_evidence,
+        on_behalf_of=on_behalf_of,
     )
+
+
+def acting_role(
+    person: PersonFacts, task: TaskFacts, actor: Actor
+) -> tuple[Role | None, int | None, Refusal | None]:
+    """The role by which the person acts as `actor`, and for whom, or the refusal.
+
+    A substitute may do what the absent person may do; the substitute's own
+    refusal stands when no absence allows it either.
+    """
+    role, refusal = _authorise(person, task, actor)
+    if role is not None:
+        return role, None, None
+    for absent_id, roles_by_org in person.stand_ins.items():
+        stand_in, _refusal = _authorise(
+            PersonFacts(absent_id, roles_by_org), task, actor
+        )
+        if stand_in is None:
+            continue
+        if actor is Actor.APPROVER and task.submitted_by_id == person.person_id:
+            return None, None, Refusal.OWN_SUBMISSION
+        return stand_in, absent_id, None
+    return None, None, refusal
 
 
 def _authorise(

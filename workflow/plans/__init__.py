@@ -4,6 +4,7 @@ Pure domain code: it imports nothing from Flask or the database.
 """
 
 from workflow.plans.errors import PlanReadError
+from workflow.plans.files import read_document
 from workflow.plans.formats import MAX_PLAN_BYTES
 from workflow.plans.heading import PlanHeading
 from workflow.plans.numbering import NumberedRow
@@ -45,6 +46,7 @@ __all__ = [
     "parse_plan",
     "parsed_plan_to_json",
     "periods_for",
+    "read_document",
     "read_plan",
     "understand_parties",
     "understand_timing",

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +21,22 @@ from charset_normalizer import from_bytes
 from docx.table import Table
 
 from workflow.plans.errors import PlanReadError
+
+logger = logging.getLogger(__name__)
+
+# What python-docx, openpyxl and the XML and zip readers under them raise for
+# a damaged document: a truncated part is an XML syntax error, a broken
+# entry a zlib error, a missing part a KeyError.
+DAMAGED_DOCUMENT_ERRORS: tuple[type[Exception], ...] = (
+    KeyError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    IndexError,
+    TypeError,
+    zipfile.BadZipFile,
+    zlib.error,
+)
 
 # A plan-schedule is a few pages; anything far larger is a wrong file, and
 # reading it would hold a web worker for a long time.
@@ -74,12 +92,17 @@ def check_size(data: bytes, filename: str) -> None:
         )
 
     if len(data) > MAX_PLAN_BYTES:
-        megabytes = MAX_PLAN_BYTES // (1024 * 1024)
-        raise PlanReadError(
-            f"Файл «{filename}» больше {megabytes} МБ. План-график занимает "
-            "несколько страниц: проверьте, тот ли это файл, или уберите из "
-            "него рисунки."
-        )
+        raise too_large_error(filename)
+
+
+def too_large_error(filename: str) -> PlanReadError:
+    """The error for a file over MAX_PLAN_BYTES."""
+    megabytes = MAX_PLAN_BYTES // (1024 * 1024)
+    return PlanReadError(
+        f"Файл «{filename}» больше {megabytes} МБ. План-график занимает "
+        "несколько страниц: проверьте, тот ли это файл, или уберите из "
+        "него рисунки."
+    )
 
 
 def read_zip_document(data: bytes, filename: str) -> tuple[str, list[Grid]]:
@@ -98,7 +121,8 @@ def read_zip_document(data: bytes, filename: str) -> tuple[str, list[Grid]]:
             return "docx", [read_docx(data)]
         if any(name.startswith("xl/") for name in names):
             return "xlsx", read_xlsx(data)
-    except (KeyError, ValueError, zipfile.BadZipFile) as error:
+    except DAMAGED_DOCUMENT_ERRORS as error:
+        logger.warning("Plan document %s: damaged (%r)", filename, error)
         raise PlanReadError(
             f"Файл «{filename}» повреждён и не открывается. Откройте его в Word "
             "или Excel, сохраните заново и загрузите снова."
