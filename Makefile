@@ -32,7 +32,7 @@ chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils; \
 	  elif [ "$$CI" = "true" ]; then \
 	    echo "Error: /usr/bin/chromium is missing; install Debian's chromium (apt-get install -y chromium)." >&2; exit 1; \
 	  else \

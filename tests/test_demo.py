@@ -80,6 +80,13 @@ def test_demo_tasks_are_spread_over_states_with_matching_history(
     for task_id, state, version in tasks:
         assert history.get(task_id, 0) == steps[state], task_id
         assert version == 1 + steps[state]
+    unsent = session.scalar(
+        select(func.count()).where(
+            Task.state.in_([State.SUBMITTED, State.APPROVED]),
+            Task.submitted_at.is_(None),
+        )
+    )
+    assert unsent == 0
 
 
 def test_demo_seed_command_leaves_existing_data_alone(app, session: Session) -> None:  # type: ignore[no-untyped-def]

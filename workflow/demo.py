@@ -181,60 +181,57 @@ DISTRICTS = (
     ),
 )
 
-FIRST_NAMES = (
-    "Анна",
-    "Елена",
-    "Ольга",
-    "Ирина",
-    "Наталья",
-    "Светлана",
-    "Татьяна",
-    "Марина",
-    "Сергей",
-    "Андрей",
-    "Игорь",
-    "Виктор",
-    "Николай",
-    "Юлия",
-    "Людмила",
-    "Валентина",
-    "Дмитрий",
-    "Александр",
-    "Оксана",
-    "Галина",
-)
+# Invented people: (family name for a man, for a woman) and given names and
+# patronymics by gender, so that every demo name agrees with itself.
 SURNAMES = (
-    "Морозова",
-    "Волкова",
-    "Лебедева",
-    "Кузнецова",
-    "Ткаченко",
-    "Бондаренко",
-    "Руснак",
-    "Чебан",
-    "Гуцу",
-    "Мельник",
-    "Сырбу",
-    "Кравец",
-    "Попова",
-    "Шевченко",
-    "Лунгу",
-    "Романова",
-    "Гончар",
-    "Ковальчук",
-    "Стратан",
-    "Доня",
+    ("Морозов", "Морозова"),
+    ("Волков", "Волкова"),
+    ("Лебедев", "Лебедева"),
+    ("Кузнецов", "Кузнецова"),
+    ("Ткаченко", "Ткаченко"),
+    ("Бондаренко", "Бондаренко"),
+    ("Руснак", "Руснак"),
+    ("Чебан", "Чебан"),
+    ("Гуцу", "Гуцу"),
+    ("Мельник", "Мельник"),
+    ("Сырбу", "Сырбу"),
+    ("Попов", "Попова"),
+    ("Шевченко", "Шевченко"),
+    ("Романов", "Романова"),
+    ("Ковальчук", "Ковальчук"),
+    ("Стратан", "Стратан"),
 )
-PATRONYMICS = (
-    "Ивановна",
-    "Петровна",
-    "Сергеевна",
-    "Николаевна",
-    "Викторовна",
-    "Андреевна",
-    "Васильевна",
-    "Михайловна",
-)
+GIVEN_NAMES = {
+    "male": ("Сергей", "Андрей", "Игорь", "Виктор", "Николай", "Дмитрий", "Александр"),
+    "female": (
+        "Анна",
+        "Елена",
+        "Ольга",
+        "Ирина",
+        "Наталья",
+        "Светлана",
+        "Татьяна",
+        "Марина",
+        "Юлия",
+        "Людмила",
+        "Валентина",
+        "Оксана",
+        "Галина",
+    ),
+}
+PATRONYMICS = {
+    "male": ("Иванович", "Петрович", "Сергеевич", "Николаевич", "Викторович"),
+    "female": (
+        "Ивановна",
+        "Петровна",
+        "Сергеевна",
+        "Николаевна",
+        "Викторовна",
+        "Андреевна",
+        "Васильевна",
+        "Михайловна",
+    ),
+}
 
 
 @dataclass
@@ -274,10 +271,12 @@ def seed(session: Session, today: date | None = None) -> str:
 
 
 def _person_name(chance: random.Random) -> str:
-    return (
-        f"{chance.choice(SURNAMES)} {chance.choice(FIRST_NAMES)} "
-        f"{chance.choice(PATRONYMICS)}"
-    )
+    # Most teachers in the republic's schools are women; the demo follows.
+    gender = "female" if chance.random() < 0.75 else "male"
+    male_surname, female_surname = chance.choice(SURNAMES)
+    surname = female_surname if gender == "female" else male_surname
+    given = chance.choice(GIVEN_NAMES[gender])
+    return f"{surname} {given} {chance.choice(PATRONYMICS[gender])}"
 
 
 def _build_republic(
@@ -440,11 +439,14 @@ def _play_history(
             steps.append(
                 (TriggerName.APPROVE, State.SUBMITTED, State.APPROVED, approver, "")
             )
+        submitted_at = None
         for trigger, source, dest, actor, comment in steps:
             moment = min(
                 moment + timedelta(days=chance.randint(1, 6)),
                 datetime.combine(today, time(8)),
             )
+            if trigger is TriggerName.SUBMIT:
+                submitted_at = moment
             audit.append(
                 {
                     "task_id": task_id,
@@ -463,6 +465,7 @@ def _play_history(
                 "state": state,
                 "version": 1 + len(steps),
                 "submitted_by": executor[0] if len(steps) > 1 else None,
+                "submitted_at": submitted_at,
                 "updated_at": moment,
             }
         )
@@ -477,6 +480,7 @@ def _play_history(
                 state=change["state"],
                 version=change["version"],
                 submitted_by_id=change["submitted_by"],
+                submitted_at=change["submitted_at"],
                 updated_at=change["updated_at"],
             )
         )
