@@ -48,7 +48,15 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HE
 sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
-from sqlalchemy import Engine, create_engine, delete, func, insert, select, text  # noqa: E402
+from sqlalchemy import (  # noqa: E402
+    Engine,
+    create_engine,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench._postgres import migrate, temporary_postgres  # noqa: E402

@@ -64,7 +64,7 @@ def postgres() -> Iterator[dict[str, str]]:
 
     root = Path(tempfile.mkdtemp(prefix="plangraph-pg-"))
     server = get_server(root / "data", cleanup_mode="delete")
-    host = re.search(r"host=([^&]+)", server.get_uri()).group(1)  # type: ignore[union-attr]
+    host = re.search(r"host=([^&]+)", server.get_uri()).group(1)
     with psycopg.connect(server.get_uri("postgres"), autocommit=True) as connection:
         connection.execute("CREATE DATABASE plangraph_test")
         connection.execute(f"CREATE ROLE {APP_ROLE} LOGIN")

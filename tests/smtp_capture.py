@@ -40,7 +40,7 @@ class Capture:
             return self.refusal
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
             count = len(self.messages)
         if self.stall_at is not None and count == self.stall_at:
             # The message arrived, but its sender never hears so: as if the
@@ -70,18 +70,18 @@ class Capture:
 def text_of(message: Message) -> str:
     """The plain-text body of a message (parsed again if it was built to send)."""
     if not isinstance(message, EmailMessage):
-        message = message_from_bytes(message.as_bytes(), policy=policy.default)  # type: ignore[assignment]
+        message = message_from_bytes(message.as_bytes(), policy=policy.default)
     assert isinstance(message, EmailMessage)
     body = message.get_body(("plain",))
     assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
+    return str(body.get_content())
 
 
 def html_of(message: EmailMessage) -> str:
     """The HTML body of a message."""
     body = message.get_body(("html",))
     assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
+    return str(body.get_content())
 
 
 @contextmanager

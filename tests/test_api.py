@@ -48,7 +48,7 @@ def test_task_list_holds_only_the_callers_scope_with_allowed_triggers(
     assert task["state"] == "planned"
     assert task["version"] == 1
     assert task["allowed_triggers"] == ["start"]
-    assert task["due"] == mine.due.isoformat()  # type: ignore[union-attr]
+    assert task["due"] == mine.due.isoformat()
 
 
 def test_task_list_filters_and_pages_with_a_cursor(
@@ -194,7 +194,7 @@ def test_healthz_reports_database_and_redis(client: FlaskClient) -> None:
     assert response.get_json() == {"db": "ok", "redis": "ok"}
 
 
-def test_healthz_names_redis_when_it_is_down(app: Flask, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_names_redis_when_it_is_down(app: Flask, tmp_path) -> None:
     app.config["REDIS_URL"] = f"unix://{tmp_path}/no-redis-here.sock"
 
     response = app.test_client().get("/healthz")

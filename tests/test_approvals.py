@@ -35,7 +35,7 @@ from workflow.substitutes import add_substitution
 TODAY = date(2026, 12, 3)
 
 
-def submitted(session: Session, republic: Republic, org: str, item: str = "4", **extra):  # type: ignore[no-untyped-def]
+def submitted(session: Session, republic: Republic, org: str, item: str = "4", **extra):
     return add_task(
         session,
         republic,
@@ -47,7 +47,7 @@ def submitted(session: Session, republic: Republic, org: str, item: str = "4", *
     )
 
 
-def queue_ids(session: Session, republic: Republic, name: str, **filters) -> list[int]:  # type: ignore[no-untyped-def]
+def queue_ids(session: Session, republic: Republic, name: str, **filters) -> list[int]:
     person = person_facts(session, republic.person(name).id, TODAY)
     page = queue_page(session, person, QueueFilters(**filters))
     return [entry.task.id for entry in page.entries]
@@ -256,8 +256,8 @@ def test_extension_granted_moves_the_due_date_and_declined_does_not(
     decide_extension(session, uno, second.id, grant=False, comment="Успеете")
 
     session.expire_all()
-    assert session.get(Task, granted.id).due == date(2026, 12, 24)  # type: ignore[union-attr]
-    assert session.get(Task, declined.id).due == date(2026, 12, 10)  # type: ignore[union-attr]
+    assert session.get(Task, granted.id).due == date(2026, 12, 24)
+    assert session.get(Task, declined.id).due == date(2026, 12, 10)
     assert first.state is ExtensionState.GRANTED
     assert first.old_due == date(2026, 12, 10)
     assert second.state is ExtensionState.DECLINED
@@ -292,7 +292,7 @@ def test_extension_requests_are_checked(session: Session, republic: Republic) ->
 def _count_statements(engine: Engine) -> list[str]:
     statements: list[str] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def record(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
@@ -305,7 +305,7 @@ def test_first_and_last_page_of_a_long_queue_cost_the_same_statements(
     start = datetime(2026, 9, 1)
     rows = [
         {
-            "plan_id": republic.plan.id,  # type: ignore[union-attr]
+            "plan_id": republic.plan.id,
             "item_id": republic.items["4"].id,
             "org_id": republic.orgs["north-school-1" if n % 2 else "north-school-2"].id,
             "period_label": f"p{n}",
@@ -376,8 +376,8 @@ def test_queue_page_approves_and_sends_back_without_leaving_it(
     assert "/approvals?item=4" in approve.headers["Location"]
     assert no_reason.status_code == 302
     session.expire_all()
-    assert session.get(Task, one.id).state is State.APPROVED  # type: ignore[union-attr]
-    assert session.get(Task, two.id).state is State.SUBMITTED  # type: ignore[union-attr]
+    assert session.get(Task, one.id).state is State.APPROVED
+    assert session.get(Task, two.id).state is State.SUBMITTED
 
 
 def test_bulk_form_approves_all_matching_and_lists_each_result(
@@ -398,7 +398,7 @@ def test_bulk_form_approves_all_matching_and_lists_each_result(
         assert f'data-task-id="{task.id}" data-outcome="done"' in page
     assert f'data-task-id="{other.id}"' not in page
     session.expire_all()
-    assert session.get(Task, other.id).state is State.SUBMITTED  # type: ignore[union-attr]
+    assert session.get(Task, other.id).state is State.SUBMITTED
 
 
 def test_substitutes_page_names_a_substitute(
@@ -506,7 +506,7 @@ def test_task_page_asks_for_more_time_and_history_shows_the_decision(
     assert 'data-event="due_changed"' in history
     assert "10.12.2026" in history and "24.12.2026" in history
     session.expire_all()
-    assert session.get(Task, task.id).due == date(2026, 12, 24)  # type: ignore[union-attr]
+    assert session.get(Task, task.id).due == date(2026, 12, 24)
 
 
 def test_history_names_the_person_a_substitute_acted_for(

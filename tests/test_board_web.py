@@ -101,7 +101,7 @@ def test_a_move_goes_through_the_transition_and_answers_with_the_card(
     assert body["state"] == "in_progress"
     assert 'data-version="2"' in str(body["card"])
     session.expire_all()
-    assert session.get(Task, task.id).state is State.IN_PROGRESS  # type: ignore[union-attr]
+    assert session.get(Task, task.id).state is State.IN_PROGRESS
     record = session.scalars(select(AuditRecord).where(AuditRecord.task_id == task.id))
     assert [r.trigger_name for r in record] == ["start"]
 
@@ -121,7 +121,7 @@ def test_submit_needs_a_comment_and_then_the_uno_approves_on_the_board(
     status, body = _move(client, token, task, "submit", comment="Приказ издан")
     assert status == 200
 
-    approver = app.test_client()  # type: ignore[attr-defined]
+    approver = app.test_client()
     token = login(approver, republic.person("uno_north"))
     page = approver.get("/board?mine=1").get_data(as_text=True)
     assert _cards(page) == {str(task.id): "submitted"}
@@ -185,7 +185,7 @@ def test_a_move_without_the_csrf_token_is_refused(
 
     assert response.status_code == 400
     session.expire_all()
-    assert session.get(Task, task.id).state is State.PLANNED  # type: ignore[union-attr]
+    assert session.get(Task, task.id).state is State.PLANNED
 
 
 def test_filters_live_in_the_url_and_combine(
@@ -238,7 +238,7 @@ def test_swimlanes_and_the_grouped_view_render(
         page = client.get(f"/board?lanes={lanes}").get_data(as_text=True)
         assert 'class="board-lane" data-lane="' in page
 
-    admin = app.test_client()  # type: ignore[attr-defined]
+    admin = app.test_client()
     login(admin, republic.person("admin"))
     page = admin.get("/board").get_data(as_text=True)
     assert 'data-view="summary"' in page

@@ -89,7 +89,7 @@ def test_demo_tasks_are_spread_over_states_with_matching_history(
     assert unsent == 0
 
 
-def test_demo_seed_command_leaves_existing_data_alone(app, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_demo_seed_command_leaves_existing_data_alone(app, session: Session) -> None:
     runner = app.test_cli_runner()
 
     first = runner.invoke(args=["demo", "seed", "--if-empty"])

@@ -232,7 +232,7 @@ def test_redis_down_pages_and_transitions_work_and_mail_waits(
 
     assert page.status_code == 200
     assert moved.status_code == 302
-    assert session.get(Task, task.id, populate_existing=True).state is State.SUBMITTED  # type: ignore[union-attr]
+    assert session.get(Task, task.id, populate_existing=True).state is State.SUBMITTED
     assert health.status_code == 503
     assert health.get_json() == {"db": "ok", "redis": "down"}
     assert unsent_count(engine) == 2

@@ -25,7 +25,7 @@ from workflow.service import apply_transition
 from workflow.signoff import Refusal
 
 
-def facts(session: Session, republic: Republic, name: str):  # type: ignore[no-untyped-def]
+def facts(session: Session, republic: Republic, name: str):
     return person_facts(session, republic.person(name).id)
 
 
@@ -144,7 +144,7 @@ def test_send_back_without_a_comment_is_refused_and_changes_nothing(
         )
 
     session.expire_all()
-    assert session.get(Task, task.id).state is State.SUBMITTED  # type: ignore[union-attr]
+    assert session.get(Task, task.id).state is State.SUBMITTED
     assert audit_of(session, task.id) == []
 
 
@@ -199,7 +199,7 @@ def test_unknown_trigger_is_refused(session: Session, republic: Republic) -> Non
 def test_two_approvers_at_once_one_wins_one_gets_a_conflict(
     engine,
     republic: Republic,
-    session: Session,  # type: ignore[no-untyped-def]
+    session: Session,
 ) -> None:
     task = add_task(session, republic, "4", "north-school-1", state=State.SUBMITTED)
     session.commit()
@@ -226,7 +226,7 @@ def test_two_approvers_at_once_one_wins_one_gets_a_conflict(
     assert sorted(outcomes) == ["approved", "conflict"]
     assert len(audit_of(session, task.id)) == 1
     session.expire_all()
-    assert session.get(Task, task.id).version == 2  # type: ignore[union-attr]
+    assert session.get(Task, task.id).version == 2
 
 
 def test_audit_records_cannot_be_changed_or_deleted(

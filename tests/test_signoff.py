@@ -46,7 +46,7 @@ def school_task(state: State, **extra: object) -> TaskFacts:
         parent_org_id=DISTRICT,
         parent_org_level=Level.DISTRICT,
         item_roles=(Role.DEPUTY_HEAD, Role.CLASS_TEACHER, Role.AGENCY_STAFF),
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 
@@ -218,8 +218,8 @@ def test_upper_level_tasks_are_executed_there_and_approved_above(
         "parent_org_level": parent_level,
         "item_roles": (executor,),
     }
-    in_progress = TaskFacts(state=State.IN_PROGRESS, **task_of)  # type: ignore[arg-type]
-    submitted = TaskFacts(state=State.SUBMITTED, **task_of)  # type: ignore[arg-type]
+    in_progress = TaskFacts(state=State.IN_PROGRESS, **task_of)
+    submitted = TaskFacts(state=State.SUBMITTED, **task_of)
 
     doer = person_with(executor, org_id=org_id, person_id=1)
     checker = person_with(approver, org_id=MINISTRY, person_id=2)

@@ -104,7 +104,7 @@ def test_transition_form_without_csrf_token_is_refused_and_changes_nothing(
 
     assert response.status_code == 400
     session.expire_all()
-    assert session.get(Task, task.id).state is State.PLANNED  # type: ignore[union-attr]
+    assert session.get(Task, task.id).state is State.PLANNED
 
 
 def test_my_tasks_lists_what_the_person_can_act_on(
@@ -175,7 +175,7 @@ def test_task_page_form_moves_the_task_and_records_history(
     assert response.status_code == 200
     assert "Приказ № 12 от 01.06" in page
     session.expire_all()
-    assert session.get(Task, task.id).state is State.SUBMITTED  # type: ignore[union-attr]
+    assert session.get(Task, task.id).state is State.SUBMITTED
 
 
 def test_task_page_of_another_school_answers_404(
