@@ -540,3 +540,24 @@ def test_history_names_the_person_a_substitute_acted_for(
 
     assert "data-on-behalf-of" in page
     assert absent.name in page
+
+
+def test_my_tasks_shows_a_substitute_what_the_absent_person_must_do(
+    client: FlaskClient, session: Session, republic: Republic
+) -> None:
+    task = submitted(session, republic, "south-school-1")
+    today = date.today()
+    add_substitution(
+        session,
+        republic.person("uno_south"),
+        republic.person("minspec2"),
+        today - timedelta(days=1),
+        today + timedelta(days=1),
+        republic.person("admin"),
+    )
+    session.commit()
+    login(client, republic.person("minspec2"))
+
+    page = client.get("/").get_data(as_text=True)
+
+    assert f'data-task-id="{task.id}"' in page

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from workflow.enums import Level, Role, State
+from workflow.approvals import approvable
+from workflow.enums import Level, State
 from workflow.models import Evidence, Item, Organisation, Task
 from workflow.scope import scoped_tasks
 from workflow.service import task_facts
-from workflow.signoff import APPROVER_ROLES, Decision, PersonFacts, decide
+from workflow.signoff import Decision, PersonFacts, decide
 
 # How many rows the "my tasks" page reads at most while looking for tasks the
 # person can act on, so that a page never scans a whole republic.
@@ -114,34 +115,21 @@ def decisions_for(
 
 
 def _may_act(person: PersonFacts) -> ColumnElement[bool]:
-    """A superset, in SQL, of the tasks where the person may fire something."""
-    own_orgs = list(person.roles_by_org)
-    approving_orgs = [
-        org_id
-        for org_id, roles in person.roles_by_org.items()
-        if roles & set(APPROVER_ROLES.values())
-    ]
-    admin_orgs = [
-        org_id
-        for org_id, roles in person.roles_by_org.items()
-        if Role.MINISTRY_ADMIN in roles
-    ]
-    if not own_orgs:
+    """A superset, in SQL, of the tasks where the person may fire something.
+
+    Executors act in their own organisations (or those of the people they
+    stand in for); approvals use the approval queue's exact condition.
+    """
+    acting_orgs = set(person.roles_by_org)
+    for roles_by_org in person.stand_ins.values():
+        acting_orgs.update(roles_by_org)
+    if not acting_orgs:
         return false()
 
     return or_(
         and_(
-            Task.org_id.in_(own_orgs),
+            Task.org_id.in_(sorted(acting_orgs)),
             Task.state.in_([State.PLANNED, State.IN_PROGRESS]),
         ),
-        and_(
-            Task.state == State.SUBMITTED,
-            or_(
-                Organisation.parent_id.in_(approving_orgs or [-1]),
-                and_(
-                    Task.org_id.in_(admin_orgs or [-1]),
-                    Organisation.parent_id.is_(None),
-                ),
-            ),
-        ),
+        approvable(person),
     )
