@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: install run test lint chromium bench bench-quick lock messages clean
+.PHONY: install run test lint system-packages bench bench-quick lock messages clean
 
 install: $(STAMP) $(COMPILED)
 
@@ -18,7 +18,7 @@ $(STAMP): requirements.lock pyproject.toml
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
-run: install
+run: install system-packages
 	$(BIN)/python scripts/run.py
 
 lint: install
@@ -26,21 +26,29 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The browser tests drive Debian's Chromium (never a browser a test tool
-# downloads). Install it where we can; under CI a missing browser fails.
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+# Debian packages the product and its tests use: Chromium for the browser
+# tests (never a browser a test tool downloads), Pango and DejaVu fonts for
+# PDF reports, pdftotext to read them back. Installed where we can (as root
+# with apt); under CI anything missing fails the run.
+SYSTEM_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+
+system-packages:
+	@missing=""; for package in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian packages:$$missing"; \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  elif [ "$$CI" = "true" ]; then \
-	    echo "Error: /usr/bin/chromium is missing; install Debian's chromium (apt-get install -y chromium)." >&2; exit 1; \
+	    echo "Error: Debian packages missing:$$missing (apt-get install -y$$missing)." >&2; exit 1; \
 	  else \
-	    echo "Warning: /usr/bin/chromium is missing; the browser tests will be skipped (apt-get install -y chromium)." >&2; \
+	    echo "Warning: Debian packages missing:$$missing; browser tests and PDF reports need them (apt-get install -y$$missing)." >&2; \
 	  fi; \
 	fi
 
-test: lint chromium
+test: lint system-packages
 	$(BIN)/pytest
 
 # Each benchmark measures its baseline in the same run and ends on `ratio=…`.

@@ -19,6 +19,7 @@ from blueprints import (
     health,
     mail,
     plans,
+    reports,
     tasks,
 )
 from blueprints.extensions import babel, csrf, db, login_manager, migrate, select_locale
@@ -59,6 +60,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
         calendar,
         mail,
         cli_mail,
+        reports,
     ):
         module.init_app(app)
     return app

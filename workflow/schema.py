@@ -9,6 +9,7 @@ from workflow import (
     calendar_store,  # noqa: F401  (registers its tables)
     deadlines,  # noqa: F401  (registers its tables)
     escalation_models,  # noqa: F401  (registers its tables)
+    feed_models,  # noqa: F401  (registers its tables)
     plan_review,  # noqa: F401  (registers its tables)
     rescheduling,  # noqa: F401  (registers its tables)
     substitutes,  # noqa: F401  (registers its tables)
