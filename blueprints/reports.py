@@ -238,7 +238,7 @@ ACTOR_WORDS: dict[str, LazyString] = {
     Actor.APPROVER.value: _l("the supervising organisation, never the submitter"),
     Actor.ADMIN.value: _l("the ministry administrator"),
 }
-BOX_WIDTH, BOX_HEIGHT, BOX_GAP, MARGIN, TOP = 150, 46, 110, 20, 120
+BOX_WIDTH, BOX_HEIGHT, BOX_GAP, MARGIN, TOP = 150, 46, 110, 20, 150
 
 
 @dataclass(frozen=True)
@@ -278,6 +278,7 @@ def draw_workflow(rows: list[dict[str, str | bool]]) -> dict[str, Any]:
         for state in order
     ]
     edges: list[Edge] = []
+    placed = {True: 0, False: 0}
     for row in rows:
         source, dest = str(row["source"]), str(row["dest"])
         span = abs(order.index(dest) - order.index(source))
@@ -290,6 +291,8 @@ def draw_workflow(rows: list[dict[str, str | bool]]) -> dict[str, Any]:
         edge_y = TOP if forward else TOP + BOX_HEIGHT
         bend = (-1 if forward else 1) * (50 + 70 * (span - 1))
         control_y = edge_y + 2 * bend
+        stagger = 34 * (placed[forward] % 2)
+        placed[forward] += 1
         needs = [
             str(word)
             for flag, word in (
@@ -309,7 +312,9 @@ def draw_workflow(rows: list[dict[str, str | bool]]) -> dict[str, Any]:
                     f"Q {(start_x + end_x) / 2:.0f} {control_y} {end_x:.0f} {edge_y}"
                 ),
                 label_x=(start_x + end_x) / 2,
-                label_y=edge_y + bend + (-22 if forward else 20),
+                # Neighbouring labels alternate between two heights so that
+                # long words (as in Russian) never run into each other.
+                label_y=edge_y + bend + (-22 - stagger if forward else 20 + stagger),
                 name=str(TRIGGER_NAMES[TriggerName(str(row["trigger"]))]),
                 actor=str(ACTOR_WORDS[str(row["actor"])]),
                 needs=", ".join(needs),
@@ -321,7 +326,7 @@ def draw_workflow(rows: list[dict[str, str | bool]]) -> dict[str, Any]:
         "edges": edges,
         "state_names": {box["state"]: box["name"] for box in boxes},
         "width": width,
-        "height": 2 * TOP + 130,
+        "height": 2 * TOP + 170,
     }
 
 
