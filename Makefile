@@ -18,7 +18,8 @@ $(STAMP): requirements.lock pyproject.toml
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
-run: install system-packages
+run: install
+	@$(MAKE) --no-print-directory system-packages PACKAGES="$(RUN_PACKAGES)"
 	$(BIN)/python scripts/run.py
 
 lint: install
@@ -30,10 +31,11 @@ lint: install
 # tests (never a browser a test tool downloads), Pango and DejaVu fonts for
 # PDF reports, pdftotext to read them back. Installed where we can (as root
 # with apt); under CI anything missing fails the run.
-SYSTEM_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+RUN_PACKAGES := fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
+SYSTEM_PACKAGES := chromium poppler-utils $(RUN_PACKAGES)
 
 system-packages:
-	@missing=""; for package in $(SYSTEM_PACKAGES); do \
+	@missing=""; for package in $(or $(PACKAGES),$(SYSTEM_PACKAGES)); do \
 	  dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
 	done; \
 	if [ -n "$$missing" ]; then \
