@@ -21,7 +21,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 
 from blueprints.extensions import db
 from blueprints.wording import (
@@ -76,6 +76,22 @@ EVIDENCE_REJECTIONS = {
     "not_allowed": _l("Only the executors of the task can attach evidence."),
 }
 VIEWS = ("cards", "summary")
+
+
+def attach_upload(person: PersonFacts, task_id: int, upload: FileStorage) -> None:
+    """Store an uploaded evidence file for a task (the board's and the task page's).
+
+    Raises NotFoundError or EvidenceRejectedError, as attach_evidence does.
+    """
+    attach_evidence(
+        db.session,
+        person,
+        task_id,
+        upload.filename or "",
+        upload.stream,
+        current_app.config["EVIDENCE_DIR"],
+        size_limit=EVIDENCE_LIMIT,
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -291,15 +307,7 @@ def move(task_id: int) -> ResponseReturnValue:
     attached = False
     if upload is not None and upload.filename:
         try:
-            attach_evidence(
-                db.session,
-                person,
-                task_id,
-                upload.filename,
-                upload.stream,
-                current_app.config["EVIDENCE_DIR"],
-                size_limit=EVIDENCE_LIMIT,
-            )
+            attach_upload(person, task_id, upload)
         except NotFoundError:
             abort(404)
         except EvidenceRejectedError as rejected:

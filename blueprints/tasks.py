@@ -24,7 +24,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.board import EVIDENCE_LIMIT, EVIDENCE_REJECTIONS
+from blueprints.board import EVIDENCE_REJECTIONS, attach_upload
 from blueprints.extensions import db
 from blueprints.wording import (
     COMMENT_PROMPTS,
@@ -51,7 +51,6 @@ from workflow.errors import (
 )
 from workflow.evidence import (
     EvidenceRejectedError,
-    attach_evidence,
     evidence_file,
     evidence_of,
     may_attach,
@@ -178,15 +177,7 @@ def upload_evidence(task_id: int) -> ResponseReturnValue:
 
     person = person_facts(db.session, current_user.id)
     try:
-        attach_evidence(
-            db.session,
-            person,
-            task_id,
-            upload.filename,
-            upload.stream,
-            current_app.config["EVIDENCE_DIR"],
-            size_limit=EVIDENCE_LIMIT,
-        )
+        attach_upload(person, task_id, upload)
     except NotFoundError:
         abort(404)
     except EvidenceRejectedError as rejected:
